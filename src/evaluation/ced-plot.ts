@@ -31,6 +31,7 @@ export function cedPlotSvg(report: EvaluationReport, title?: string): string {
     xRange: [0, last * 100],
     yRange: [0, 100],
     markers: report.thresholds.map((t) => ({ x: t * 100, label: thresholdKey(t) })),
+    legend: 'bottom-right',
   });
 }
 

@@ -45,6 +45,8 @@ export interface LineChartOptions {
   yFormat?: (value: number) => string;
   /** Vertical reference lines. Default none. */
   markers?: ChartMarker[];
+  /** Corner of the plot area that holds the legend. Default `top-right`. */
+  legend?: 'top-right' | 'bottom-right' | 'top-left' | 'bottom-left';
 }
 
 /** The default series colours (Tableau 10). */
@@ -171,16 +173,22 @@ export function lineChartSvg(options: LineChartOptions): string {
     }
   });
 
-  parts.push(legend(options.series, plot.right - 10, plot.top + 10), '</svg>');
+  parts.push(legend(options.series, plot, options.legend ?? 'top-right'), '</svg>');
   return parts.join('\n') + '\n';
 }
 
-/** Legend box anchored at its top-right corner. */
-function legend(series: LineSeries[], right: number, top: number): string {
+/** Legend box in one corner of the plot area. */
+function legend(
+  series: LineSeries[],
+  plot: { left: number; right: number; top: number; bottom: number },
+  corner: string,
+): string {
   if (series.length === 0) return '';
   const longest = Math.max(...series.map((s) => s.name.length));
   const w = 36 + longest * 7;
-  const left = right - w;
+  const h = series.length * 18 + 8;
+  const left = corner.endsWith('left') ? plot.left + 10 : plot.right - 10 - w;
+  const top = corner.startsWith('top') ? plot.top + 10 : plot.bottom - 10 - h;
   const rows = series.map((s, k) => {
     const y = top + 16 + k * 18;
     const colour = s.colour ?? PALETTE[k % PALETTE.length];
@@ -192,7 +200,7 @@ function legend(series: LineSeries[], right: number, top: number): string {
     );
   });
   return (
-    `<rect x="${left}" y="${top}" width="${w}" height="${series.length * 18 + 8}" ` +
+    `<rect x="${left}" y="${top}" width="${w}" height="${h}" ` +
     `fill="white" fill-opacity="0.85" stroke="#ccc"/>\n` +
     rows.join('\n')
   );
