@@ -1,7 +1,7 @@
 /**
  * A terminal progress bar on stderr: count, rate per second and time left. On a
  * terminal it redraws one line in place; otherwise (logs, pipes) it prints a line
- * at about every 10 %.
+ * at about every 10 % once the job has run for a second, and a final line.
  */
 
 /** A running progress display. */
@@ -63,8 +63,9 @@ export function createProgressBar(options: ProgressOptions): ProgressBar {
       stream.write(`\r${line(false)}\x1b[K`);
       return;
     }
+    // Logs: a line per 10 %, once the job has run a second (short jobs print one line)
     const decile = total > 0 ? Math.floor((count / total) * 10) : 10;
-    if (decile > lastDecile && count < total) {
+    if (decile > lastDecile && count < total && now() - start >= 1000) {
       lastDecile = decile;
       stream.write(line(false) + '\n');
     }

@@ -80,7 +80,7 @@ export async function drawOverlay(
   const outH = Math.round(height * scale);
   const svg = overlaySvg(outW, outH, scale, options);
   const base = sharp(raw.data, { raw: { width, height, channels: raw.channels } })
-    .resize(outW, outH, { kernel: scale >= 2 ? 'nearest' : 'lanczos3' })
+    .resize(outW, outH, { kernel: scale >= 4 ? 'nearest' : 'lanczos3' })
     .toColourspace('srgb');
   const composed = sharp(await base.png().toBuffer()).composite([
     { input: Buffer.from(svg), top: 0, left: 0 },
