@@ -105,7 +105,9 @@ export function decodeParameterFile(bytes: Uint8Array, source: string): Paramete
   }
   const dataStart = align4(12 + headerLength);
   const count = (bytes.length - 4 - dataStart) / 4;
-  const copy = bytes.slice(dataStart, dataStart + count * 4);
+  // Copy out (a Node Buffer's slice() is a view) into an aligned float32 array.
+  const copy = new Uint8Array(count * 4);
+  copy.set(bytes.subarray(dataStart, dataStart + count * 4));
   const data = new Float32Array(copy.buffer);
   const parameters: Parameters = new Map();
   for (const tensor of header.tensors) {
@@ -115,7 +117,7 @@ export function decodeParameterFile(bytes: Uint8Array, source: string): Paramete
         `${source}: tensor ${tensor.name} runs past the end of the data`,
       );
     }
-    parameters.set(tensor.name, data.subarray(tensor.offset, tensor.offset + length));
+    parameters.set(tensor.name, data.slice(tensor.offset, tensor.offset + length));
   }
 
   const definition = validateDefinition(header.definition);

@@ -23,6 +23,17 @@ describe('parameter file', () => {
     }
   });
 
+  it('reads a Node Buffer from a file, whose slices are views', async () => {
+    const { mkdtemp, readFile, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const path = `${await mkdtemp(`${tmpdir()}/dmcl-`)}/a.dmcl`;
+    await writeFile(path, bytes);
+    const file = decodeParameterFile(await readFile(path), path);
+    const name = 'conv43.bn.var';
+    expect(file.parameters.get(name)).toEqual(parameters.get(name));
+    expect(file.parameters.get('spl1.weight')).toEqual(parameters.get('spl1.weight'));
+  });
+
   it('rejects a damaged file, naming it and the checksums', () => {
     const damaged = bytes.slice();
     damaged[damaged.length - 100] ^= 0x40;

@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench [-- SECTION...]`: prints speed tables. Sections: engine (default
+ * all). Each section times its baseline in the same run.
+ */
+import { runEngineBench } from './engine.js';
+
+const sections: Record<string, () => Promise<void>> = {
+  engine: () => runEngineBench(Number(process.env.BENCH_RUNS ?? 5)),
+};
+
+const asked = process.argv.slice(2);
+const names = asked.length === 0 ? Object.keys(sections) : asked;
+for (const name of names) {
+  const section = sections[name];
+  if (section === undefined) {
+    console.error(
+      `bench: unknown section ${name}; expected one of ${Object.keys(sections).join(', ')}`,
+    );
+    process.exit(2);
+  }
+  await section();
+}
