@@ -32,7 +32,10 @@ beforeAll(async () => {
   await writeFile(join(good, 'a.pts'), await pts('0001'));
   await sharp(`${TEST}/lfpw-test_image_0002.jpg`).png().toFile(join(good, 'b.png'));
   const p2 = parsePts(await pts('0002'), 'p', 68);
-  await writeFile(join(good, 'b.pts'), formatPts(p2).split('{\n')[1]?.replace('}\n', '') ?? '');
+  await writeFile(
+    join(good, 'b.pts'),
+    formatPts(p2).split('{\n')[1]?.replace('}\n', '') ?? '',
+  );
   await copyFile(`${TEST}/lfpw-test_image_0003.jpg`, join(good, 'group.jpg'));
   await writeFile(join(good, 'group_1.pts'), await pts('0003'));
   const shifted = parsePts(await pts('0003'), 'p', 68).map((v) => v + 3);
@@ -91,7 +94,10 @@ describe('loadDataset', () => {
   it('reads a JSON manifest with .pts paths, inline points and boxes', async () => {
     const manifest = join(dir, 'good', 'faces.json');
     const box = { left: 50, right: 200, top: 60, bottom: 210 };
-    const pairs = Array.from({ length: 68 }, (_, i) => [points1[2 * i], points1[2 * i + 1]]);
+    const pairs = Array.from({ length: 68 }, (_, i) => [
+      points1[2 * i],
+      points1[2 * i + 1],
+    ]);
     await writeFile(
       manifest,
       JSON.stringify({
@@ -109,11 +115,27 @@ describe('loadDataset', () => {
   });
 
   const bad: [string, string, RegExp][] = [
-    ['a missing image', 'missing.pts', /missing\.pts: expected an image missing\.jpg\/\.png next to it, found none/],
-    ['an unreadable image', 'garbage.pts', /garbage\.jpg: expected an image sharp can read/],
+    [
+      'a missing image',
+      'missing.pts',
+      /missing\.pts: expected an image missing\.jpg\/\.png next to it, found none/,
+    ],
+    [
+      'an unreadable image',
+      'garbage.pts',
+      /garbage\.jpg: expected an image sharp can read/,
+    ],
     ['a wrong point count', 'short.pts', /short\.pts: expected 68 points, found 67/],
-    ['a non-numeric value', 'nan.pts', /nan\.pts: line 5: expected two numbers "x y", found "64\.9846 NaN"/],
-    ['points far outside the image', 'far.pts', /far\.pts: expected points on the photo, point 11 \(5000, [\d.]+\) lies far outside the \d+x\d+ image/],
+    [
+      'a non-numeric value',
+      'nan.pts',
+      /nan\.pts: line 5: expected two numbers "x y", found "64\.9846 NaN"/,
+    ],
+    [
+      'points far outside the image',
+      'far.pts',
+      /far\.pts: expected points on the photo, point 11 \(5000, [\d.]+\) lies far outside/,
+    ],
   ];
   for (const [what, file, message] of bad) {
     it(`refuses ${what}, naming the file`, async () => {
@@ -130,7 +152,13 @@ describe('loadDataset', () => {
 
   it('names the manifest and the entry for a bad manifest face', async () => {
     const manifest = join(dir, 'good', 'broken.json');
-    await writeFile(manifest, JSON.stringify([{ image: 'a.jpg', pts: 'a.pts' }, { image: 'x.jpg', pts: 'a.pts' }]));
+    await writeFile(
+      manifest,
+      JSON.stringify([
+        { image: 'a.jpg', pts: 'a.pts' },
+        { image: 'x.jpg', pts: 'a.pts' },
+      ]),
+    );
     await expect(loadDataset(manifest, options)).rejects.toThrow(
       /broken\.json: faces\[1\]: .*x\.jpg: expected an image file, found none/,
     );
@@ -154,7 +182,13 @@ describe('scanDataset', () => {
     expect(scan.entries).toBe(6);
     expect(scan.faces.map((f) => f.name)).toEqual(['ok']);
     const files = scan.problems.map((p) => p.file.split('/').pop());
-    expect(files).toEqual(['far.pts', 'garbage.jpg', 'missing.pts', 'nan.pts', 'short.pts']);
+    expect(files).toEqual([
+      'far.pts',
+      'garbage.jpg',
+      'missing.pts',
+      'nan.pts',
+      'short.pts',
+    ]);
     expect(scan.problems[1]?.problem).toMatch(/expected an image sharp can decode/);
     expect(scan.images).toBe(1);
     expect(scan.boxWidth.count).toBe(1);
@@ -175,13 +209,21 @@ describe('scanDataset', () => {
     expect(scan.problems.map((p) => p.problem)).toEqual([
       expect.stringMatching(/expected unique face names, "a" also comes from/),
     ]);
-    await expect(loadDataset(list, options)).rejects.toThrow(/expected unique face names/);
+    await expect(loadDataset(list, options)).rejects.toThrow(
+      /expected unique face names/,
+    );
   });
 });
 
 describe('spread', () => {
   it('gives min, median, mean and max, and zeros for nothing', () => {
-    expect(spread([4, 1, 3, 2])).toEqual({ count: 4, min: 1, median: 2.5, mean: 2.5, max: 4 });
+    expect(spread([4, 1, 3, 2])).toEqual({
+      count: 4,
+      min: 1,
+      median: 2.5,
+      mean: 2.5,
+      max: 4,
+    });
     expect(spread([])).toEqual({ count: 0, min: 0, median: 0, mean: 0, max: 0 });
   });
 });

@@ -20,7 +20,11 @@ const TWO = validateScheme({ name: 'two', numPoints: 2, flipPairs: [[0, 1]] }, '
 
 describe('points CSV', () => {
   it('reads rows with or without a header', () => {
-    const rows = parsePointsCsv('image,x1,y1,x2,y2\na.jpg,1,2,3,4\n"b",5,6,7,8.5\n', 'p.csv', 2);
+    const rows = parsePointsCsv(
+      'image,x1,y1,x2,y2\na.jpg,1,2,3,4\n"b",5,6,7,8.5\n',
+      'p.csv',
+      2,
+    );
     expect(rows.map((r) => [r.name, Array.from(r.points)])).toEqual([
       ['a.jpg', [1, 2, 3, 4]],
       ['b', [5, 6, 7, 8.5]],
@@ -58,7 +62,11 @@ describe('predictions JSON', () => {
     const dir = await mkdtemp(join(tmpdir(), 'dmcl-pred-'));
     const faces = [
       { name: 'a', points: Float64Array.from([1, 2, 3, 4]) },
-      { name: 'b', points: Float64Array.from([5.5, 6, 7, 8]), box: { left: 1, right: 9, top: 1, bottom: 9 } },
+      {
+        name: 'b',
+        points: Float64Array.from([5.5, 6, 7, 8]),
+        box: { left: 1, right: 9, top: 1, bottom: 9 },
+      },
     ];
     for (const file of ['p.json', 'p.csv']) {
       await writePointsFile(join(dir, file), faces, TWO, { method: 'test' });
@@ -68,20 +76,30 @@ describe('predictions JSON', () => {
       );
     }
     const json = JSON.parse(await readFile(join(dir, 'p.json'), 'utf8'));
-    expect(json).toMatchObject({ format: 'dmcl-predictions', scheme: 'two', method: 'test' });
+    expect(json).toMatchObject({
+      format: 'dmcl-predictions',
+      scheme: 'two',
+      method: 'test',
+    });
     expect((await readPointsFile(join(dir, 'p.json'), 2))[1]?.box).toEqual(faces[1]?.box);
   });
 
   it('accepts [x, y] pairs and names the face at fault', () => {
-    const ok = parsePredictionsJson('{"faces":[{"name":"a","points":[[1,2],[3,4]]}]}', 'p.json', 2);
+    const ok = parsePredictionsJson(
+      '{"faces":[{"name":"a","points":[[1,2],[3,4]]}]}',
+      'p.json',
+      2,
+    );
     expect(Array.from(ok[0]?.points ?? [])).toEqual([1, 2, 3, 4]);
-    expect(() => parsePredictionsJson('{"faces":[{"name":"a","points":[1,2]}]}', 'p.json', 2)).toThrow(
-      'p.json: faces[0]: expected 2 points, found 1 points',
+    expect(() =>
+      parsePredictionsJson('{"faces":[{"name":"a","points":[1,2]}]}', 'p.json', 2),
+    ).toThrow('p.json: faces[0]: expected 2 points, found 1 points');
+    expect(() =>
+      parsePredictionsJson('{"faces":[{"points":[1,2,3,4]}]}', 'p.json', 2),
+    ).toThrow(/faces\[0\]: expected "name" to be a string/);
+    expect(() => parsePredictionsJson('[1]', 'p.json', 2)).toThrow(
+      /expected an object with a "faces" array/,
     );
-    expect(() => parsePredictionsJson('{"faces":[{"points":[1,2,3,4]}]}', 'p.json', 2)).toThrow(
-      /faces\[0\]: expected "name" to be a string/,
-    );
-    expect(() => parsePredictionsJson('[1]', 'p.json', 2)).toThrow(/expected an object with a "faces" array/);
   });
 });
 

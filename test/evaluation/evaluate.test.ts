@@ -43,12 +43,21 @@ describe('evaluate: known answer (DMCL on the 135 iBUG faces)', () => {
     expect(((report.nme['outer-eye-corners'] ?? 0) * 100).toFixed(2)).toBe('5.90');
   });
 
-  it('box-diagonal with the authors\' boxes equals the tight ground-truth box', async () => {
+  it("box-diagonal with the authors' boxes equals the tight ground-truth box", async () => {
     const { truth, preds } = await reference();
     const boxes = await readBoxesCsv(`${REF}/ibug-boxes.csv`);
     const given = truth.map((t) => boxes.get(faceKey(t.name))!);
-    const a = evaluate(preds, truth.map((t) => t.points), IBUG68, { boxes: given });
-    const b = evaluate(preds, truth.map((t) => t.points), IBUG68);
+    const a = evaluate(
+      preds,
+      truth.map((t) => t.points),
+      IBUG68,
+      { boxes: given },
+    );
+    const b = evaluate(
+      preds,
+      truth.map((t) => t.points),
+      IBUG68,
+    );
     expect(a.boxSource).toBe('given boxes');
     expect(a.nme['box-diagonal']).toBeCloseTo(b.nme['box-diagonal'] ?? 0, 6);
   });
@@ -56,7 +65,12 @@ describe('evaluate: known answer (DMCL on the 135 iBUG faces)', () => {
 
 describe('evaluate', () => {
   const square = validateScheme(
-    { name: 'sq', numPoints: 2, flipPairs: [[0, 1]], normalisers: { 'outer-eye-corners': [0, 1] } },
+    {
+      name: 'sq',
+      numPoints: 2,
+      flipPairs: [[0, 1]],
+      normalisers: { 'outer-eye-corners': [0, 1] },
+    },
     'sq',
   );
 
@@ -101,7 +115,9 @@ describe('evaluate', () => {
 
   it('formats a table with the normaliser on every row', () => {
     const truth = [Float64Array.from([0, 0, 10, 0])];
-    const text = formatReport(evaluate([Float64Array.from([1, 0, 10, 0])], truth, square));
+    const text = formatReport(
+      evaluate([Float64Array.from([1, 0, 10, 0])], truth, square),
+    );
     expect(text).toMatch(/outer-eye-corners\s+5\.00 %/);
     expect(text).toMatch(/^1 faces, scheme sq/);
   });
@@ -110,7 +126,11 @@ describe('evaluate', () => {
 describe('CED plot', () => {
   it('writes an SVG and a PNG that can be opened', async () => {
     const { truth, preds } = await reference();
-    const report = evaluate(preds, truth.map((t) => t.points), IBUG68);
+    const report = evaluate(
+      preds,
+      truth.map((t) => t.points),
+      IBUG68,
+    );
     const svg = cedPlotSvg(report);
     expect(svg).toContain('eye-centroid (NME 8.51 %)');
     expect(svg).toContain('outer-eye-corners (NME 5.90 %)');
@@ -125,8 +145,14 @@ describe('CED plot', () => {
 describe('meanShape baseline', () => {
   it('places the box-relative mean in a box', () => {
     const faces = [
-      { points: Float64Array.from([0, 0, 10, 10]), box: { left: 0, right: 10, top: 0, bottom: 10 } },
-      { points: Float64Array.from([2, 4, 4, 8]), box: { left: 0, right: 4, top: 0, bottom: 8 } },
+      {
+        points: Float64Array.from([0, 0, 10, 10]),
+        box: { left: 0, right: 10, top: 0, bottom: 10 },
+      },
+      {
+        points: Float64Array.from([2, 4, 4, 8]),
+        box: { left: 0, right: 4, top: 0, bottom: 8 },
+      },
     ];
     const shape = meanShape(faces);
     expect(Array.from(shape)).toEqual([0.25, 0.25, 1, 1]);

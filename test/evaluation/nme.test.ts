@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 
 import { ConfigError, InvalidInputError } from '../../src/errors.js';
-import { aucAt, cedCurve, failureRate, thresholdKey } from '../../src/evaluation/metrics.js';
+import {
+  aucAt,
+  cedCurve,
+  failureRate,
+  thresholdKey,
+} from '../../src/evaluation/metrics.js';
 import { nmePerFace, normaliserDistance, pointErrors } from '../../src/evaluation/nme.js';
 import { IBUG68, validateScheme } from '../../src/scheme/scheme.js';
 
@@ -30,8 +35,14 @@ describe('normaliserDistance', () => {
   it('computes each normaliser by hand', () => {
     // Centroids (0, 5) and (10, 5): 10; points 0 and 3: sqrt(200); tight box 10 x 10
     expect(normaliserDistance(TRUTH, SQUARE, 'eye-centroid')).toBe(10);
-    expect(normaliserDistance(TRUTH, SQUARE, 'outer-eye-corners')).toBeCloseTo(Math.SQRT2 * 10, 12);
-    expect(normaliserDistance(TRUTH, SQUARE, 'box-diagonal')).toBeCloseTo(Math.SQRT2 * 10, 12);
+    expect(normaliserDistance(TRUTH, SQUARE, 'outer-eye-corners')).toBeCloseTo(
+      Math.SQRT2 * 10,
+      12,
+    );
+    expect(normaliserDistance(TRUTH, SQUARE, 'box-diagonal')).toBeCloseTo(
+      Math.SQRT2 * 10,
+      12,
+    );
     const box = { left: 0, right: 30, top: 0, bottom: 40 };
     expect(normaliserDistance(TRUTH, SQUARE, 'box-diagonal', box)).toBe(50);
   });
@@ -43,7 +54,9 @@ describe('normaliserDistance', () => {
       /scheme bare has no points for it; use box-diagonal/,
     );
     const flat = new Float64Array(8);
-    expect(() => normaliserDistance(flat, SQUARE, 'eye-centroid')).toThrow(InvalidInputError);
+    expect(() => normaliserDistance(flat, SQUARE, 'eye-centroid')).toThrow(
+      InvalidInputError,
+    );
   });
 });
 
@@ -119,6 +132,11 @@ describe('failure rate, AUC and CED', () => {
   });
 
   it('threshold keys keep two decimals', () => {
-    expect([0.08, 0.1, 0.05, 0.075].map(thresholdKey)).toEqual(['0.08', '0.10', '0.05', '0.075']);
+    expect([0.08, 0.1, 0.05, 0.075].map(thresholdKey)).toEqual([
+      '0.08',
+      '0.10',
+      '0.05',
+      '0.075',
+    ]);
   });
 });

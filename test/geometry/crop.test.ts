@@ -33,7 +33,9 @@ describe('boxFromPoints', () => {
 
   it('refuses no points and non-finite ones', () => {
     expect(() => boxFromPoints(new Float64Array(0))).toThrow(InvalidInputError);
-    expect(() => boxFromPoints(Float64Array.from([1, NaN]))).toThrow(/point 1 is \(1, NaN\)/);
+    expect(() => boxFromPoints(Float64Array.from([1, NaN]))).toThrow(
+      /point 1 is \(1, NaN\)/,
+    );
   });
 
   it('validateBox names the bad field', () => {
@@ -65,7 +67,7 @@ describe('cropTransform (method.md section 3)', () => {
     expect(v).toBeCloseTo(24.5, 12);
   });
 
-  it('reproduces the released binary\'s vertical centre bug only when asked', () => {
+  it("reproduces the released binary's vertical centre bug only when asked", () => {
     // cy = y0 + w/2 = 20 + 10 = 30 instead of 40, so v = 0 lands at 30 - 22 + 1 = 9
     const t = cropTransform(BOX, { verticalCentreBug: true });
     const [x, y] = cropToPhoto(Float64Array.from([0, 0]), t);
@@ -85,7 +87,9 @@ describe('cropTransform (method.md section 3)', () => {
       InvalidInputError,
     );
     expect(() => cropTransform(BOX, { size: 1 })).toThrow(ConfigError);
-    expect(() => cropTransform(BOX, { enlarge: 0 })).toThrow(/expected a positive number/);
+    expect(() => cropTransform(BOX, { enlarge: 0 })).toThrow(
+      /expected a positive number/,
+    );
   });
 
   it('round-trips photo -> crop -> photo within 1e-6 px on real annotations', async () => {
@@ -113,7 +117,10 @@ describe('cropTransform (method.md section 3)', () => {
     const crop = photoToCrop(points, cropTransform(boxFromPoints(points)));
     const xs = crop.filter((_, i) => i % 2 === 0);
     const ys = crop.filter((_, i) => i % 2 === 1);
-    const long = Math.max(Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys));
+    const long = Math.max(
+      Math.max(...xs) - Math.min(...xs),
+      Math.max(...ys) - Math.min(...ys),
+    );
     expect(long).toBeCloseTo(49 / 1.1, 9);
     expect(Math.min(...xs, ...ys)).toBeGreaterThanOrEqual(2.2);
     expect(Math.max(...xs, ...ys)).toBeLessThanOrEqual(46.8);
@@ -129,14 +136,19 @@ describe('cropTransform (method.md section 3)', () => {
   });
 
   it('cropCorners lists the four edge pixel centres in photo pixels', () => {
-    const c = Array.from(cropCorners(cropTransform(BOX))).map((v) => Number(v.toFixed(9)));
+    const c = Array.from(cropCorners(cropTransform(BOX))).map((v) =>
+      Number(v.toFixed(9)),
+    );
     expect(c).toEqual([-1, 19, 43, 19, 43, 63, -1, 63]);
   });
 });
 
 describe('affine helpers', () => {
   it('rotation by 90 degrees about (1, 1) takes (2, 1) to (1, 2)', () => {
-    const [x, y] = applyAffine(rotationAbout(Math.PI / 2, 1, 1), Float64Array.from([2, 1]));
+    const [x, y] = applyAffine(
+      rotationAbout(Math.PI / 2, 1, 1),
+      Float64Array.from([2, 1]),
+    );
     expect(x).toBeCloseTo(1, 12);
     expect(y).toBeCloseTo(2, 12);
   });

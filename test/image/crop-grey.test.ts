@@ -50,7 +50,15 @@ describe('cropGrey', () => {
   it('writes at an offset and leaves the rest alone', () => {
     const out = new Float32Array(7).fill(9);
     cropGrey(IMAGE, shifted(1, 1), out, 2);
-    expect(Array.from(out)).toEqual([9, 9, -1, 64 / 128 - 1, 10 / 128 - 1, 20 / 128 - 1, 9]);
+    expect(Array.from(out)).toEqual([
+      9,
+      9,
+      -1,
+      64 / 128 - 1,
+      10 / 128 - 1,
+      20 / 128 - 1,
+      9,
+    ]);
     expect(() => cropGrey(IMAGE, shifted(1, 1), out, 4)).toThrow(InvalidInputError);
   });
 

@@ -88,7 +88,10 @@ describe('IBUG68', () => {
   });
 
   it('survives schemeToJson and validateScheme unchanged', async () => {
-    const again = validateScheme(JSON.parse(JSON.stringify(schemeToJson(IBUG68))), 'copy');
+    const again = validateScheme(
+      JSON.parse(JSON.stringify(schemeToJson(IBUG68))),
+      'copy',
+    );
     expect(again).toEqual(IBUG68);
     await expect(resolveScheme('ibug68')).resolves.toBe(IBUG68);
   });
@@ -136,9 +139,21 @@ describe('validateScheme', () => {
   });
 
   const cases: [string, (v: Record<string, unknown>) => void, RegExp][] = [
-    ['a missing name', (v) => delete v.name, /s\.json: name: expected a non-empty string/],
-    ['a bad point count', (v) => (v.numPoints = 2.5), /numPoints: expected a positive integer/],
-    ['an index out of range', (v) => (v.flipPairs = [[0, 3]]), /expected an index in 0\.\.2/],
+    [
+      'a missing name',
+      (v) => delete v.name,
+      /s\.json: name: expected a non-empty string/,
+    ],
+    [
+      'a bad point count',
+      (v) => (v.numPoints = 2.5),
+      /numPoints: expected a positive integer/,
+    ],
+    [
+      'an index out of range',
+      (v) => (v.flipPairs = [[0, 3]]),
+      /expected an index in 0\.\.2/,
+    ],
     [
       'both flip forms',
       (v) => (v.flipPartners = [2, 1, 0]),
@@ -154,7 +169,11 @@ describe('validateScheme', () => {
     ],
     [
       'overlapping clusters',
-      (v) => (v.clusters = [{ name: 'a', points: [0, 1] }, { name: 'b', points: [1, 2] }]),
+      (v) =>
+        (v.clusters = [
+          { name: 'a', points: [0, 1] },
+          { name: 'b', points: [1, 2] },
+        ]),
       /expected a partition of the points, found point 1 in both "a" and "b"/,
     ],
     [
@@ -172,7 +191,11 @@ describe('validateScheme', () => {
       (v) => (v.pointNames = ['a', 'b', 'a']),
       /pointNames: expected unique names, found "a" twice/,
     ],
-    ['a wrong number of names', (v) => (v.pointNames = ['a']), /expected 3 names.*found 1 names/],
+    [
+      'a wrong number of names',
+      (v) => (v.pointNames = ['a']),
+      /expected 3 names.*found 1 names/,
+    ],
   ];
   for (const [what, breakIt, message] of cases) {
     it(`refuses ${what} with a ConfigError naming the file`, () => {
