@@ -9,8 +9,15 @@ import { baselineCommand } from './commands/baseline.js';
 import { drawCommand } from './commands/draw.js';
 import { evalCommand } from './commands/eval.js';
 import { scanCommand } from './commands/scan.js';
+import { trainCommand } from './commands/train.js';
 import { runCli } from './run.js';
 
-const commands: Command[] = [evalCommand, scanCommand, baselineCommand, drawCommand];
+const commands: Command[] = [
+  evalCommand,
+  scanCommand,
+  baselineCommand,
+  drawCommand,
+  trainCommand,
+];
 
 process.exitCode = await runCli(commands, process.argv.slice(2));

@@ -98,12 +98,12 @@ export function defaultTrainConfig(data: string): TrainConfig {
       brightness: 20,
       contrast: 0.2,
     },
-    pretrain: phase(60, 2e-3, 0),
-    weightingFrozen: phase(8, 5e-4, 6),
-    weightingJoint: phase(8, 3e-4, 0),
+    pretrain: phase(120, 2e-3, 0),
+    weightingFrozen: phase(12, 5e-4, 6),
+    weightingJoint: phase(15, 3e-4, 0),
     alpha: 5,
-    multiCenterFrozen: phase(6, 5e-4, 9),
-    multiCenterJoint: phase(8, 2e-4, 0),
+    multiCenterFrozen: phase(8, 5e-4, 9),
+    multiCenterJoint: phase(15, 2e-4, 0),
     worker: true,
   };
 }

@@ -36,7 +36,8 @@ describe('parameter file', () => {
 
   it('rejects a damaged file, naming it and the checksums', () => {
     const damaged = bytes.slice();
-    damaged[damaged.length - 100] ^= 0x40;
+    const at = damaged.length - 100;
+    damaged[at] = (damaged[at] ?? 0) ^ 0x40;
     expect(() => decodeParameterFile(damaged, 'a.dmcl')).toThrow(ModelFormatError);
     expect(() => decodeParameterFile(damaged, 'a.dmcl')).toThrow(
       /a\.dmcl: damaged file \(CRC-32/,
