@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 /**
- * `npm run bench [-- SECTION...]`: prints speed tables. Sections: engine (default
- * all). Each section times its baseline in the same run.
+ * `npm run bench [-- SECTION...]`: prints speed tables. Sections: engine, data
+ * (default all). Each section times its baseline in the same run.
  */
+import { runDataBench } from './data.js';
 import { runEngineBench } from './engine.js';
 
 const sections: Record<string, () => Promise<void>> = {
   engine: () => runEngineBench(Number(process.env.BENCH_RUNS ?? 5)),
+  data: () => runDataBench(process.env.BENCH_DATA ?? '../shared/data/300w/train'),
 };
 
 const asked = process.argv.slice(2);

@@ -1,0 +1,10 @@
+import { loadAligner } from '/work/main/src/inference/node.js';
+const a = await loadAligner();
+console.log(a.info.inputSize, a.info.enlarge, a.scheme.name);
+let t = performance.now();
+const f = await a.align('/work/shared/data/300w/test/lfpw-test_image_0001.jpg');
+console.log('detect+align ms', performance.now() - t, f.length, f[0]?.box, f[0]?.detection, f[0]?.landmarks.slice(0, 6));
+t = performance.now();
+const g = await a.align('/work/shared/data/300w/test/lfpw-test_image_0001.jpg', { boxes: [] });
+console.log(g);
+await a.dispose();
