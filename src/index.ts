@@ -29,7 +29,12 @@ export * from './engine/session.js';
 export * from './engine/trainer.js';
 export * from './training/config.js';
 export * from './training/assemble.js';
-export { continueRun, exportOnnx, startRun, MODEL_FORMAT_VERSION } from './training/run.js';
+export {
+  continueRun,
+  exportOnnx,
+  startRun,
+  MODEL_FORMAT_VERSION,
+} from './training/run.js';
 export type { EpochMetrics, RunSummary, TrainCallbacks } from './training/run.js';
 export * from './inference/aligner.js';
 export * from './inference/boxes.js';
@@ -38,4 +43,6 @@ export * from './inference/onnx-metadata.js';
 export * from './inference/pixels.js';
 export * from './inference/node.js';
 export * from './detection/face-api.js';
+export * from './detection/human.js';
+export * from './detection/mappings.js';
 export * from './detection/node.js';

@@ -5,6 +5,7 @@
  */
 
 import type { Command } from './command.js';
+import { alignCommand } from './commands/align.js';
 import { baselineCommand } from './commands/baseline.js';
 import { drawCommand } from './commands/draw.js';
 import { evalCommand } from './commands/eval.js';
@@ -13,6 +14,7 @@ import { trainCommand } from './commands/train.js';
 import { runCli } from './run.js';
 
 const commands: Command[] = [
+  alignCommand,
   evalCommand,
   scanCommand,
   baselineCommand,

@@ -9,7 +9,8 @@ import { ConfigError } from '../errors.js';
 import type { FaceDetection, FaceDetector } from '../inference/aligner.js';
 import type { BoxMapping } from '../inference/boxes.js';
 import type { PixelImage } from '../inference/pixels.js';
-import mappings from './box-mappings.json' with { type: 'json' };
+import { toRgb } from './human.js';
+import { learnedBoxMapping } from './mappings.js';
 
 /** The face-api detectors this package wraps. */
 export type FaceApiModel = 'tiny' | 'ssd';
@@ -66,16 +67,11 @@ export interface FaceApiDetectorOptions {
   inputSize?: number;
   /**
    * The map from this detector's boxes to the model's boxes. Default: the one
-   * learned on 300-W training photos for this detector (box-mappings.json).
+   * learned on 300-W training photos for this detector (`learnedBoxMapping`).
    */
   boxMapping?: BoxMapping;
   /** Called by `dispose()`, e.g. to free the networks. Default none. */
   onDispose?: () => Promise<void> | void;
-}
-
-/** The learned box mapping of a detector (scripts/fit-box-mapping.ts writes them). */
-export function defaultBoxMapping(model: FaceApiModel): BoxMapping {
-  return (mappings as Record<FaceApiModel, { mapping: BoxMapping }>)[model].mapping;
 }
 
 /**
@@ -124,7 +120,7 @@ export function createFaceApiDetector(
 
   return {
     name: model === 'tiny' ? 'face-api Tiny Face Detector' : 'face-api SSD MobileNet v1',
-    boxMapping: options.boxMapping ?? defaultBoxMapping(model),
+    boxMapping: options.boxMapping ?? learnedBoxMapping(model),
 
     async detect(image: PixelImage): Promise<FaceDetection[]> {
       const tensor = faceapi.tf.tensor3d(
@@ -156,19 +152,4 @@ export function createFaceApiDetector(
       await options.onDispose?.();
     },
   };
-}
-
-/** Interleaved RGB bytes of checked pixels (grey is repeated, alpha dropped). */
-export function toRgb(image: PixelImage): Uint8Array {
-  const channels = image.channels ?? 4;
-  const n = image.width * image.height;
-  const rgb = new Uint8Array(n * 3);
-  for (let i = 0, j = 0; i < n; i++, j += channels) {
-    const r = image.data[j] as number;
-    const colour = channels >= 3;
-    rgb[3 * i] = r;
-    rgb[3 * i + 1] = colour ? (image.data[j + 1] as number) : r;
-    rgb[3 * i + 2] = colour ? (image.data[j + 2] as number) : r;
-  }
-  return rgb;
 }

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 
 import { createNodeFaceDetector } from '../detection/node.js';
-import type { FaceApiDetectorOptions } from '../detection/face-api.js';
+import type { BlazeFaceOptions } from '../detection/human.js';
 import { createSession } from '../engine/session.js';
 import { ModelFormatError } from '../errors.js';
 import { readImage } from '../image/image.js';
@@ -33,10 +33,10 @@ export interface LoadAlignerOptions extends Pick<AlignerOptions, 'scheme' | 'max
   threads?: number;
   /**
    * The detector for photos without boxes: a `FaceDetector`, settings of the
-   * face-api detector, or `false` for none (boxes are then required). Default:
-   * face-api's Tiny Face Detector, loaded on first use.
+   * default BlazeFace detector, or `false` for none (boxes are then required).
+   * Default: BlazeFace (through @vladmandic/human), loaded on first use.
    */
-  detector?: FaceDetector | FaceApiDetectorOptions | false;
+  detector?: FaceDetector | BlazeFaceOptions | false;
 }
 
 /**
