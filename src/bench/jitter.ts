@@ -19,6 +19,7 @@ import { parsePts } from '../data/pts.js';
 import type { LandmarkPredictor } from '../evaluation/predict.js';
 import { boxFromPoints, type Box } from '../geometry/box.js';
 import { readGrey, type GreyImage } from '../image/image.js';
+import { loadAligner } from '../inference/node.js';
 import { frameToFrameMotion, meanDistance } from '../smoothing/metrics.js';
 import { LandmarkSmoother, type OneEuroOptions } from '../smoothing/index.js';
 import { fmt, printTable } from './stats.js';
@@ -128,7 +129,11 @@ function noisy(image: GreyImage, sigma: number, rng: Rng): GreyImage {
 }
 
 /** The smoothed series at `fps`, timestamps in milliseconds. */
-function smooth(frames: Float64Array[], fps: number, options: OneEuroOptions): Float64Array[] {
+function smooth(
+  frames: Float64Array[],
+  fps: number,
+  options: OneEuroOptions,
+): Float64Array[] {
   const smoother = new LandmarkSmoother(options);
   return frames.map((f, t) => smoother.update([f], (t * 1000) / fps)[0] as Float64Array);
 }
@@ -169,18 +174,27 @@ function meanOf(frames: Float64Array[]): Float64Array {
   return out.map((v) => v / frames.length);
 }
 
-/** `npm run bench -- jitter`: prints the table for the shipped model. */
-export async function runJitterBench(
-  loadPredictor: () => Promise<LandmarkPredictor>,
-  dataDir: string,
-): Promise<void> {
+/**
+ * `npm run bench -- jitter`: prints the table for the shipped model.
+ *
+ * @param dataDir the 300-W test folder
+ */
+export async function runJitterBench(dataDir: string): Promise<void> {
   const photo = join(dataDir, 'lfpw-test_image_0001.jpg');
-  const predictor = await loadPredictor();
+  const aligner = await loadAligner(undefined, { detector: false, threads: 1 });
+  const predictor = {
+    predict: (image: GreyImage, boxes: Box[]) => aligner.alignGrey(image, boxes),
+  };
   const figures = await measureJitter(predictor, { photo });
+  await aligner.dispose();
 
-  console.log(`\nJitter (${photo}: sensor noise 2 grey levels, box jitter 0.5 px per edge)`);
+  console.log(
+    `\nJitter (${photo}: sensor noise 2 grey levels, box jitter 0.5 px per edge)`,
+  );
   console.log('Still face: mean frame-to-frame motion per point, px. Fast move: 2 face');
-  console.log('sizes/s; error = mean distance to the true points; lag = shortfall / speed.\n');
+  console.log(
+    'sizes/s; error = mean distance to the true points; lag = shortfall / speed.\n',
+  );
   printTable(
     [
       'fps',

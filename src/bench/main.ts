@@ -1,14 +1,17 @@
 #!/usr/bin/env node
 /**
- * `npm run bench [-- SECTION...]`: prints speed tables. Sections: engine, data
- * (default all). Each section times its baseline in the same run.
+ * `npm run bench [-- SECTION...]`: prints speed tables. Sections: engine, data,
+ * jitter (default all). Each section times its baseline in the same run.
  */
 import { runDataBench } from './data.js';
 import { runEngineBench } from './engine.js';
+import { runJitterBench } from './jitter.js';
 
 const sections: Record<string, () => Promise<void>> = {
   engine: () => runEngineBench(Number(process.env.BENCH_RUNS ?? 5)),
   data: () => runDataBench(process.env.BENCH_DATA ?? '../shared/data/300w/train'),
+  jitter: () =>
+    runJitterBench(process.env.BENCH_JITTER_DATA ?? '../shared/data/300w/test'),
 };
 
 const asked = process.argv.slice(2);

@@ -13,7 +13,7 @@ import { ConfigError, InvalidInputError } from '../errors.js';
 export interface OneEuroOptions {
   /**
    * Cut-off frequency in Hz at rest: lower removes more jitter from a still face
-   * but lags more on slow moves. Default 1.
+   * but lags more on slow moves. Default 0.5.
    */
   minCutoff?: number;
   /**
@@ -36,7 +36,7 @@ type Settings = Required<OneEuroOptions>;
 
 /** The default settings, tuned by `npm run bench -- jitter`. */
 export const ONE_EURO_DEFAULTS: Readonly<Settings> = Object.freeze({
-  minCutoff: 1,
+  minCutoff: 0.5,
   beta: 15,
   derivativeCutoff: 1,
   maxGapMs: 500,
