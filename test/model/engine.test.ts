@@ -6,31 +6,14 @@ import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 
 import { Trainer } from '../../src/engine/trainer.js';
-import { validateDefinition, type ModelDefinition } from '../../src/model/definition.js';
+import type { ModelDefinition } from '../../src/model/definition.js';
 import { buildForwardGraph } from '../../src/model/graphs/forward.js';
 import { buildTrainStepGraph } from '../../src/model/graphs/train-step.js';
 import { initParameters, paramSpecs, sizeOf } from '../../src/model/parameters.js';
+import { seeded, tinyDefinition } from '../helpers/networks.js';
 
 function smallDefinition(heads = 1): ModelDefinition {
-  return validateDefinition({
-    inputSize: 20,
-    convs: [
-      { name: 'c1', channels: 8, poolAfter: true },
-      { name: 'c2', channels: 16, poolAfter: true },
-      { name: 'c3', channels: 32, poolAfter: false },
-    ],
-    numPoints: 4,
-    heads,
-    bnEpsilon: 1e-5,
-  });
-}
-
-function seeded(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state * 1103515245 + 12345) % 2147483648;
-    return state / 2147483648 - 0.5;
-  };
+  return tinyDefinition(20, [8, 16, 32], 4, heads);
 }
 
 describe('float32 engine', () => {

@@ -5,38 +5,16 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 
-import { validateDefinition, type ModelDefinition } from '../../src/model/definition.js';
 import {
   buildTrainStepGraph,
   trainStepSignature,
 } from '../../src/model/graphs/train-step.js';
 import { paramSpecs, sizeOf } from '../../src/model/parameters.js';
-
-/** A network small enough for finite differences, with ceil pooling (9 -> 5 -> 3). */
-function tinyDefinition(heads: number): ModelDefinition {
-  return validateDefinition({
-    inputSize: 9,
-    convs: [
-      { name: 'c1', channels: 3, poolAfter: true },
-      { name: 'c2', channels: 4, poolAfter: true },
-      { name: 'c3', channels: 5, poolAfter: false },
-    ],
-    numPoints: 3,
-    heads,
-    bnEpsilon: 1e-5,
-  });
-}
-
-function seeded(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state * 1103515245 + 12345) % 2147483648;
-    return state / 2147483648 - 0.5;
-  };
-}
+import { seeded, tinyDefinition } from '../helpers/networks.js';
 
 async function gradientCheck(heads: number, frozenLayers: number): Promise<void> {
-  const def = tinyDefinition(heads);
+  // Small enough for finite differences, with ceil pooling (9 -> 5 -> 3).
+  const def = tinyDefinition(9, [3, 4, 5], 3, heads);
   const batch = 3;
   const random = seeded(7 + heads + frozenLayers);
   const options = {

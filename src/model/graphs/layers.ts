@@ -14,6 +14,35 @@ export type ConvLowering = 'native' | 'matmul';
 const PAD1 = attr.ints([1, 1, 1, 1]);
 
 /**
+ * The input of a 3x3 conv (stride 1, pad 1) seen through each kernel offset
+ * (kh, kw) in row-major order: nine [C, B*S*S] matrices, channels first so that each
+ * row is contiguous over batch and pixels.
+ */
+function shiftedViews(
+  g: GraphBuilder,
+  x: string,
+  c: number,
+  b: number,
+  side: number,
+): string[] {
+  const transposed = g.op('Transpose', [x], { perm: attr.ints([1, 0, 2, 3]) });
+  const padded = g.op('Pad', [transposed, g.ints([0, 0, 1, 1, 0, 0, 1, 1])]);
+  const views: string[] = [];
+  for (let kh = 0; kh < 3; kh++) {
+    for (let kw = 0; kw < 3; kw++) {
+      const view = g.op('Slice', [
+        padded,
+        g.ints([kh, kw]),
+        g.ints([kh + side, kw + side]),
+        g.ints([2, 3]),
+      ]);
+      views.push(g.op('Reshape', [view, g.ints([c, b * side * side])]));
+    }
+  }
+  return views;
+}
+
+/**
  * The 3x3 patches of `x` [B, C, H, W] (stride 1, pad 1) as a [C*9, B*H*W] matrix whose
  * row c*9 + kh*3 + kw matches the layout of a [Co, C, 3, 3] weight.
  */
@@ -24,23 +53,10 @@ export function im2col(
   b: number,
   side: number,
 ): string {
-  // Channels first so that each patch row is contiguous over batch and pixels.
-  const transposed = g.op('Transpose', [x], { perm: attr.ints([1, 0, 2, 3]) });
-  const padded = g.op('Pad', [transposed, g.ints([0, 0, 1, 1, 0, 0, 1, 1])]);
-
-  // Nine shifted views, stacked as the second axis.
-  const views: string[] = [];
-  for (let kh = 0; kh < 3; kh++) {
-    for (let kw = 0; kw < 3; kw++) {
-      const view = g.op('Slice', [
-        padded,
-        g.ints([kh, kw]),
-        g.ints([kh + side, kw + side]),
-        g.ints([2, 3]),
-      ]);
-      views.push(g.op('Reshape', [view, g.ints([c, 1, b * side * side])]));
-    }
-  }
+  // Nine shifted views [C, B*S*S], stacked as the second axis.
+  const views = shiftedViews(g, x, c, b, side).map((view) =>
+    g.op('Reshape', [view, g.ints([c, 1, b * side * side])]),
+  );
   const stacked = g.op('Concat', views, { axis: attr.int(1) });
   return g.op('Reshape', [stacked, g.ints([c * 9, b * side * side])]);
 }
@@ -109,27 +125,14 @@ export function conv3x3WeightGrad(
   const { b, c, co, side } = shape;
   const pixels = b * side * side;
 
-  // Channels first, so each shifted view is a [C, B*S*S] matrix.
-  const transposed = g.op('Transpose', [x], { perm: attr.ints([1, 0, 2, 3]) });
-  const padded = g.op('Pad', [transposed, g.ints([0, 0, 1, 1, 0, 0, 1, 1])]);
   const gyT = g.op('Transpose', [gy], { perm: attr.ints([1, 0, 2, 3]) });
   const gy2 = g.op('Reshape', [gyT, g.ints([co, pixels])]);
 
   // One product per kernel offset, stacked as the last axis.
-  const parts: string[] = [];
-  for (let kh = 0; kh < 3; kh++) {
-    for (let kw = 0; kw < 3; kw++) {
-      const view = g.op('Slice', [
-        padded,
-        g.ints([kh, kw]),
-        g.ints([kh + side, kw + side]),
-        g.ints([2, 3]),
-      ]);
-      const view2 = g.op('Reshape', [view, g.ints([c, pixels])]);
-      const part = g.op('Gemm', [gy2, view2], { transB: attr.int(1) });
-      parts.push(g.op('Reshape', [part, g.ints([co, c, 1])]));
-    }
-  }
+  const parts = shiftedViews(g, x, c, b, side).map((view) => {
+    const part = g.op('Gemm', [gy2, view], { transB: attr.int(1) });
+    return g.op('Reshape', [part, g.ints([co, c, 1])]);
+  });
   const stacked = g.op('Concat', parts, { axis: attr.int(2) });
   return g.op('Reshape', [stacked, g.ints([co, c, 3, 3])]);
 }
