@@ -20,12 +20,20 @@ export class ForwardRunner {
     private readonly session: ort.InferenceSession,
   ) {}
 
-  /** Builds the evaluation graph of `def` (all heads) and its session. */
-  static async create(def: ModelDefinition, threads: number): Promise<ForwardRunner> {
-    return new ForwardRunner(
+  /**
+   * Builds the evaluation graph of `def` (all heads) and its session.
+   * @param flipPartners average with mirrored crops (one-head models); default off
+   */
+  static async create(
+    def: ModelDefinition,
+    threads: number,
+    flipPartners?: readonly number[],
+  ): Promise<ForwardRunner> {
+    const graph = buildForwardGraph(
       def,
-      await createSession(buildForwardGraph(def), { threads }),
+      flipPartners === undefined ? {} : { flipPartners },
     );
+    return new ForwardRunner(def, await createSession(graph, { threads }));
   }
 
   /**

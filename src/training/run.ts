@@ -536,14 +536,19 @@ class Run {
   }
 }
 
-/** The standard ONNX inference model: batch norm folded, one SPL, self-describing metadata. */
+/**
+ * The standard ONNX inference model: batch norm folded, one SPL, self-describing
+ * metadata; with `flipAverage`, each face also runs mirrored and the two are averaged.
+ */
 export function exportOnnx(
   def: ModelDefinition,
   params: Parameters,
   scheme: Scheme,
+  flipAverage = false,
 ): Uint8Array {
   return buildForwardGraph(def, {
     embed: params,
+    ...(flipAverage ? { flipPartners: scheme.flipPartners } : {}),
     metadata: {
       format: 'dmcl-model',
       formatVersion: MODEL_FORMAT_VERSION,
@@ -551,6 +556,7 @@ export function exportOnnx(
       inputSize: String(def.inputSize),
       enlarge: '1.1',
       numPoints: String(def.numPoints),
+      flipAverage: String(flipAverage),
     },
   });
 }

@@ -130,3 +130,46 @@ describe('float32 engine', () => {
     await embedded.release();
   });
 });
+
+describe('flip averaging at test time', () => {
+  it('averages the plain prediction with the mirrored crop mirrored back', async () => {
+    const def = smallDefinition();
+    const params = initParameters(def, { weightStd: 0.3, seed: 12 });
+    const partners = [1, 0, 3, 2];
+    const side = def.inputSize;
+    const input = Float32Array.from({ length: side * side }, seeded(8));
+    const mirrored = new Float32Array(input.length);
+    for (let v = 0; v < side; v++) {
+      for (let u = 0; u < side; u++)
+        mirrored[v * side + u] = input[v * side + side - 1 - u] as number;
+    }
+
+    // The plain model on both crops, by hand; the flip-averaged graph on the first.
+    const plain = await ort.InferenceSession.create(
+      buildForwardGraph(def, { embed: params }),
+    );
+    const run = async (
+      session: ort.InferenceSession,
+      data: Float32Array,
+    ): Promise<Float32Array> =>
+      (await session.run({ input: new ort.Tensor('float32', data, [1, 1, side, side]) }))
+        .landmarks?.data as Float32Array;
+    const a = await run(plain, input);
+    const b = await run(plain, mirrored);
+    const averaged = await ort.InferenceSession.create(
+      buildForwardGraph(def, { embed: params, flipPartners: partners }),
+    );
+    const got = await run(averaged, input);
+
+    for (let j = 0; j < 4; j++) {
+      const k = partners[j] as number;
+      const x = ((a[2 * j] as number) + (side - 1 - (b[2 * k] as number))) / 2;
+      const y = ((a[2 * j + 1] as number) + (b[2 * k + 1] as number)) / 2;
+      expect(got[2 * j]).toBeCloseTo(x, 4);
+      expect(got[2 * j + 1]).toBeCloseTo(y, 4);
+    }
+    expect(Math.abs((a[0] as number) - (got[0] as number))).toBeGreaterThan(1e-3);
+    await plain.release();
+    await averaged.release();
+  });
+});

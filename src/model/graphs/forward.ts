@@ -2,7 +2,8 @@
  * Evaluation-mode forward graphs: batch norm uses running statistics (folded into the
  * convolutions), and every SPL head is evaluated.
  */
-import { GraphBuilder } from '../onnx/graph.js';
+import { ConfigError } from '../../errors.js';
+import { attr, GraphBuilder } from '../onnx/graph.js';
 import { layerSides, outputSide, type ModelDefinition } from '../definition.js';
 import { paramSpecs, splNames, type Parameters } from '../parameters.js';
 import {
@@ -29,6 +30,12 @@ export interface ForwardGraphOptions {
   metadata?: Record<string, string>;
   /** Fixed batch size; default a symbolic `batch` dimension (needs `native` lowering). */
   batch?: number;
+  /**
+   * Flip averaging at test time: each crop also runs mirrored, its landmarks are
+   * mirrored back with these flip partners (the scheme's `flipPartners`) and the two
+   * predictions are averaged. Doubles the cost. Default: off.
+   */
+  flipPartners?: readonly number[];
 }
 
 /**
@@ -45,7 +52,28 @@ export function buildForwardGraph(
   const b = typeof batch === 'number' ? batch : -1;
   const sides = layerSides(def);
   const s = def.inputSize;
-  let x = g.input('input', [batch, 1, s, s]);
+  const input = g.input('input', [batch, 1, s, s]);
+  let x = input;
+
+  // Flip averaging: the mirrored crops follow the originals in one batch.
+  const flip = options.flipPartners;
+  if (flip !== undefined) {
+    if (def.heads !== 1 || flip.length !== def.numPoints) {
+      throw new ConfigError(
+        `flipPartners: expected ${def.numPoints} partners for a one-head model, ` +
+          `got ${flip.length} partners and ${def.heads} heads`,
+      );
+    }
+    const big = -(2 ** 62);
+    const mirrored = g.op('Slice', [
+      x,
+      g.ints([-1]),
+      g.ints([big]),
+      g.ints([3]),
+      g.ints([-1]),
+    ]);
+    x = g.op('Concat', [x, mirrored], { axis: attr.int(0) });
+  }
 
   // Parameters: embedded constants or graph inputs.
   const embed = options.embed;
@@ -87,7 +115,8 @@ export function buildForwardGraph(
     heads.length === 1
       ? (heads[0] as string)
       : g.op('Concat', heads, { axis: { kind: 'int', value: 1 } });
-  g.output(landmarks, 'landmarks', [batch, def.heads * def.numPoints * 2]);
+  const out = flip === undefined ? landmarks : unflipAverage(g, landmarks, flip, s);
+  g.output(out, 'landmarks', [batch, def.heads * def.numPoints * 2]);
   return g.toModel('dmcl_forward', options.metadata ?? {});
 }
 
@@ -137,4 +166,26 @@ function foldInJs(
     weight: g.floats(folded, [channels, inChannels, 3, 3], `${conv}.folded_weight`),
     bias: g.floats(bias, [channels], `${conv}.folded_bias`),
   };
+}
+
+/**
+ * Averages the first half of a [2B, 2n] prediction with its second half (landmarks of
+ * mirrored crops), mirrored back: x -> (side - 1) - x and point i <- point partner(i).
+ */
+function unflipAverage(
+  g: GraphBuilder,
+  landmarks: string,
+  partners: readonly number[],
+  side: number,
+): string {
+  const [plain, mirrored] = g.opN('Split', [landmarks], 2, { axis: attr.int(0) });
+  const n = partners.length;
+  const points = g.op('Reshape', [mirrored as string, g.ints([-1, n, 2])]);
+  const permuted = g.op('Gather', [points, g.ints([...partners])], { axis: attr.int(1) });
+  const flipX = g.op('Add', [
+    g.op('Mul', [permuted, g.floats([-1, 1], [2])]),
+    g.floats([side - 1, 0], [2]),
+  ]);
+  const back = g.op('Reshape', [flipX, g.ints([-1, 2 * n])]);
+  return g.op('Mul', [g.op('Add', [plain as string, back]), g.scalar(0.5)]);
 }
