@@ -25,6 +25,9 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CONFIG = join(ROOT, 'web/vite.config.ts');
 const SHOT = join(ROOT, 'web/test-output/page.png');
 
+/** Generous waits: a loaded 2-core machine builds and starts slowly. */
+const WAIT = 240_000;
+
 /** The flags Chromium needs as root on a machine without a network or GPU. */
 const FLAGS = [
   '--headless',
@@ -80,11 +83,12 @@ describe('demo page in Chromium', () => {
       viewport: { width: 1200, height: 800 },
     });
     page = await context.newPage();
+    page.setDefaultTimeout(WAIT);
     page.on('pageerror', (error) => errors.push(error.message));
     page.on('requestfailed', (request) => errors.push(`failed: ${request.url()}`));
     await page.goto(`${url}?backend=wasm`);
-    await page.waitForSelector('body:not([data-state="loading"])', { timeout: 60_000 });
-  }, 300_000);
+    await page.waitForSelector('body:not([data-state="loading"])', { timeout: WAIT });
+  }, 900_000);
 
   afterAll(async () => {
     await context?.close();
@@ -102,7 +106,7 @@ describe('demo page in Chromium', () => {
     // Upload, wait for the overlay, save a screenshot
     await page.setInputFiles('#file', PHOTO);
     await page.waitForSelector('body[data-state="done"], body[data-state="error"]', {
-      timeout: 60_000,
+      timeout: WAIT,
     });
     expect(await page.textContent('#status')).not.toMatch(/Error/);
     await mkdir(join(ROOT, 'web/test-output'), { recursive: true });
@@ -146,5 +150,5 @@ describe('demo page in Chromium', () => {
     );
     expect(maxDiff).toBeLessThan(0.5);
     expect(errors).toEqual([]);
-  }, 120_000);
+  }, 600_000);
 });
