@@ -74,6 +74,11 @@ export interface TrainConfig {
   maxStepsPerPhase?: number;
   /** Use a worker thread for crops and augmentation. Default true. */
   worker: boolean;
+  /**
+   * A one-head parameter file (`.dmcl`, e.g. an earlier run's final/model.dmcl) that
+   * pre-training starts from instead of random weights. Default: none.
+   */
+  init?: string;
 }
 
 /** Default settings for a data path. */

@@ -183,6 +183,20 @@ class Run {
     const uniform = new Float32Array(2 * n).fill(1);
     const single = dmclDefinition(n, { lastChannels: this.config.lastChannels });
 
+    if (name === 'pretrain' && this.config.init !== undefined) {
+      // Continue from an earlier model (e.g. a second round with lighter augmentation).
+      const path = this.config.init;
+      const file = decodeParameterFile(await readFile(path), path);
+      if (file.definition.heads !== 1 || file.definition.numPoints !== n) {
+        throw new ConfigError(
+          `init ${path}: expected a one-head model of ${n} points, got ` +
+            `${file.definition.heads} heads of ${file.definition.numPoints} points`,
+        );
+      }
+      const params = splitOptimizerState(file.parameters).params;
+      return { def: file.definition, params, weights: uniform };
+    }
+
     if (name === 'pretrain') {
       // Fresh weights; the SPL bias starts at the mean training shape in the crop.
       const mean = new Float32Array(2 * n);
