@@ -27,7 +27,7 @@ import { assembleHeads } from '../src/training/assemble.js';
 import { PHASES, type PhaseName, type TrainConfig } from '../src/training/config.js';
 import { ForwardRunner } from '../src/training/predict.js';
 import { loadSamples } from '../src/training/samples.js';
-import type { EpochMetrics } from '../src/training/run.js';
+import { plotRunCurves, type EpochMetrics } from '../src/training/run.js';
 
 const { values } = parseArgs({
   options: {
@@ -97,6 +97,7 @@ const metrics = (await readFile(join(runDir, 'metrics.jsonl'), 'utf8'))
   .split('\n')
   .map((l) => JSON.parse(l) as EpochMetrics);
 const trainingSeconds = metrics.reduce((s, m) => s + m.seconds, 0);
+await plotRunCurves(runDir, config.selectBy);
 for (const curve of ['curves-loss', 'curves-nme']) {
   for (const ext of ['svg', 'png']) {
     await copyFile(

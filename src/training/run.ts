@@ -371,7 +371,7 @@ class Run {
             `validation NME ${this.config.selectBy} ${(score * 100).toFixed(2)} %` +
             `${best ? ' (best)' : ''}, ${metrics.facesPerSecond.toFixed(1)} faces/s`,
         );
-        await this.plotCurves();
+        await plotRunCurves(this.dir, this.config.selectBy);
         if (trainer.steps >= limit) break;
       }
     } finally {
@@ -513,41 +513,60 @@ class Run {
     this.callbacks.onLog?.(line);
     void appendFile(join(this.dir, 'log.txt'), `${stamped}\n`);
   }
+}
 
-  /** Training loss and validation NME of every epoch so far, as SVG and PNG. */
-  private async plotCurves(): Promise<void> {
-    const text = await readFile(join(this.dir, 'metrics.jsonl'), 'utf8');
-    const rows = text
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as EpochMetrics);
-    const loss: [number, number][] = [];
-    const nme: [number, number][] = [];
-    const markers: { x: number; label: string }[] = [];
-    rows.forEach((row, i) => {
-      if (i === 0 || rows[i - 1]?.phase !== row.phase)
-        markers.push({ x: i + 1, label: row.phase });
-      loss.push([i + 1, row.trainLoss]);
-      nme.push([i + 1, (row.validation[this.config.selectBy] ?? NaN) * 100]);
-    });
-    const lossSvg = lineChartSvg({
-      title: 'Training loss (method.md section 4)',
-      xLabel: 'epoch (all phases)',
-      yLabel: 'loss',
-      series: [{ name: 'train loss', points: loss }],
-      logY: true,
-      markers,
-    });
-    const nmeSvg = lineChartSvg({
-      title: `Validation NME, ${this.config.selectBy} normaliser`,
-      xLabel: 'epoch (all phases)',
-      yLabel: 'NME (%)',
-      series: [{ name: 'validation NME', points: nme }],
-      markers,
-    });
-    await writeSvgAndPng(lossSvg, join(this.dir, 'curves-loss'));
-    await writeSvgAndPng(nmeSvg, join(this.dir, 'curves-nme'));
-  }
+/** Short stage labels of the curves (method.md section 5 numbering). */
+const PHASE_LABELS: Record<PhaseName, string> = {
+  pretrain: '1',
+  weightingFrozen: '2a',
+  weightingJoint: '2b',
+  multiCenterFrozen: '3a',
+  multiCenterJoint: '3b',
+};
+
+/**
+ * Draws a run folder's training loss and validation NME of every epoch so far as
+ * curves-loss.svg/png and curves-nme.svg/png, stages marked 1, 2a, 2b, 3a, 3b.
+ */
+export async function plotRunCurves(
+  runDir: string,
+  selectBy: NormaliserName,
+): Promise<void> {
+  const text = await readFile(join(runDir, 'metrics.jsonl'), 'utf8');
+  const rows = text
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as EpochMetrics);
+  const loss: [number, number][] = [];
+  const nme: [number, number][] = [];
+  const markers: { x: number; label: string }[] = [];
+  rows.forEach((row, i) => {
+    if (i === 0 || rows[i - 1]?.phase !== row.phase) {
+      markers.push({ x: i + 1, label: PHASE_LABELS[row.phase] });
+    }
+    loss.push([i + 1, row.trainLoss]);
+    nme.push([i + 1, (row.validation[selectBy] ?? NaN) * 100]);
+  });
+
+  const stages = 'stages: 1 pre-training, 2a/2b weighting, 3a/3b multi-center';
+  const lossSvg = lineChartSvg({
+    title: 'Training loss (method.md section 4)',
+    xLabel: `epoch (${stages})`,
+    yLabel: 'loss',
+    series: [{ name: 'train loss', points: loss }],
+    logY: true,
+    markers,
+  });
+  const nmeSvg = lineChartSvg({
+    title: `Validation NME, ${selectBy} normaliser`,
+    xLabel: `epoch (${stages})`,
+    yLabel: 'NME (%)',
+    series: [{ name: 'validation NME', points: nme }],
+    logY: true,
+    markers,
+  });
+  await writeSvgAndPng(lossSvg, join(runDir, 'curves-loss'));
+  await writeSvgAndPng(nmeSvg, join(runDir, 'curves-nme'));
 }
 
 /**
