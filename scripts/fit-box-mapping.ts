@@ -32,6 +32,7 @@ import {
 } from '../src/inference/boxes.js';
 import { loadAligner } from '../src/inference/node.js';
 import { IBUG68 } from '../src/scheme/scheme.js';
+import { writeJsonFile } from './write-json.js';
 
 const { values } = parseArgs({
   options: {
@@ -244,7 +245,7 @@ if (values.write) {
       { mapping: learnedBoxMapping(m) },
     ]),
   );
-  await writeFile(path, `${JSON.stringify({ ...previous, ...written }, null, 2)}\n`);
+  await writeJsonFile(path, { ...previous, ...written });
   console.log(`wrote ${path}`);
 }
 if (values.report !== undefined)

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
  * `npm run bench [-- SECTION...]`: prints speed tables. Sections: engine, data,
- * jitter (default all). Each section times its baseline in the same run.
+ * jitter, align (default all). Each section times its baseline in the same run.
  */
+import { runAlignBench } from './align.js';
 import { runDataBench } from './data.js';
 import { runEngineBench } from './engine.js';
 import { runJitterBench } from './jitter.js';
@@ -12,6 +13,11 @@ const sections: Record<string, () => Promise<void>> = {
   data: () => runDataBench(process.env.BENCH_DATA ?? '../shared/data/300w/train'),
   jitter: () =>
     runJitterBench(process.env.BENCH_JITTER_DATA ?? '../shared/data/300w/test'),
+  align: () =>
+    runAlignBench(
+      process.env.BENCH_ALIGN_DATA ?? '../shared/data/300w/test',
+      Number(process.env.BENCH_RUNS ?? 5),
+    ),
 };
 
 const asked = process.argv.slice(2);

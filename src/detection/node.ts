@@ -14,7 +14,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-import * as tf from '@tensorflow/tfjs-core';
+import type * as TF from '@tensorflow/tfjs-core';
 
 import { ConfigError, DataFormatError } from '../errors.js';
 import type { FaceDetector } from '../inference/aligner.js';
@@ -69,7 +69,7 @@ export function loadHuman(): Promise<HumanLike> {
         config: Record<string, unknown>,
       ) => HumanLike & { load(): Promise<void> };
     };
-    registerFileLoader();
+    registerFileLoader(await import('@tensorflow/tfjs-core'));
     const models = join(dist, '..', 'models');
     const human = new mod.Human({
       backend: 'wasm',
@@ -172,11 +172,11 @@ let fileLoaderRegistered = false;
  * Lets TensorFlow.js load `file://` graph models (model JSON plus weight files)
  * from disk, as only the native tfjs-node build does by itself.
  */
-function registerFileLoader(): void {
+function registerFileLoader(tf: typeof TF): void {
   if (fileLoaderRegistered) return;
   fileLoaderRegistered = true;
   // A router answers null for URLs it does not handle (the type says otherwise)
-  const router = (url: string | string[]): tf.io.IOHandler | null => {
+  const router = (url: string | string[]): TF.io.IOHandler | null => {
     if (typeof url !== 'string' || !url.startsWith('file://')) return null;
     return { load: () => loadGraphFiles(fileURLToPath(url)) };
   };
@@ -184,9 +184,9 @@ function registerFileLoader(): void {
 }
 
 /** A graph model's JSON and weights as TensorFlow.js model artifacts. */
-async function loadGraphFiles(path: string): Promise<tf.io.ModelArtifacts> {
+async function loadGraphFiles(path: string): Promise<TF.io.ModelArtifacts> {
   try {
-    const json = JSON.parse(await readFile(path, 'utf8')) as tf.io.ModelJSON;
+    const json = JSON.parse(await readFile(path, 'utf8')) as TF.io.ModelJSON;
     const groups = json.weightsManifest;
     const parts = await Promise.all(
       groups.flatMap((g) => g.paths).map((p) => readFile(join(dirname(path), p))),

@@ -134,7 +134,7 @@ describe('model metadata', () => {
   it('refuses metadata that contradicts itself', () => {
     const bad = smallModel(68, { ...goodMetadata(), numPoints: '29' });
     expect(() => readModelInfo(bad, 'm.onnx')).toThrow(
-      /m\.onnx: expected numPoints to match the scheme, found numPoints 29 but scheme ibug68 has 68/,
+      /m\.onnx: expected numPoints to match the scheme, found numPoints 29 but scheme ibug68/,
     );
     const size = smallModel(68, { ...goodMetadata(), inputSize: 'fifty' });
     expect(() => readModelInfo(size, 'm.onnx')).toThrow(

@@ -235,7 +235,7 @@ async function writeOutputs(
   );
   const named = found.map((face, k) => ({
     name: names[k] as string,
-    points: face.landmarks,
+    points: face.landmarks.map((v) => Math.round(v * 1000) / 1000),
     box: face.box,
   }));
 
