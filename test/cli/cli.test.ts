@@ -123,10 +123,33 @@ describe('dmcl eval', () => {
     );
   });
 
-  it('says plainly that --model needs an inference engine', async () => {
+  it('names a missing --model file and what it expected', async () => {
     const result = await dmcl('eval', '--model', 'm.onnx', '--data', `${DATA}/300w/test`);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/--model m\.onnx: expected an inference engine/);
+    expect(result.stderr).toMatch(
+      /m\.onnx: expected a DMCL \.onnx model file, cannot read it/,
+    );
+  });
+
+  it('evaluates the shipped model on the test faces with --json', async () => {
+    const result = await dmcl(
+      'eval',
+      '--model',
+      'models/dmcl-68.onnx',
+      '--data',
+      `${DATA}/300w/test`,
+      '--json',
+      '--out',
+      await mkdtemp(join(tmpdir(), 'dmcl-eval-')),
+    );
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as {
+      nme: Record<string, number>;
+      faces: number;
+    };
+    expect(report.faces).toBe(224);
+    // The model card's figure is 3.81 %; a broken crop or mapping gives > 10 %.
+    expect(report.nme['outer-eye-corners']).toBeLessThan(0.045);
   });
 });
 
