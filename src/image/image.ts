@@ -8,6 +8,7 @@ import { stat } from 'node:fs/promises';
 import sharp, { type OutputInfo, type Sharp } from 'sharp';
 
 import { DataFormatError, InvalidInputError } from '../errors.js';
+import { greyValues } from './grey.js';
 
 /**
  * A decoded photo, 8 bits per channel, row-major, channels interleaved. EXIF
@@ -112,17 +113,7 @@ export function toGrey(image: RgbImage): GreyImage {
     throw new InvalidInputError(`toGrey: expected a full pixel buffer, ${what}`);
   }
 
-  const grey = new Uint8Array(n);
-  if (channels < 3) {
-    for (let i = 0; i < n; i++) grey[i] = data[i * channels] as number;
-  } else {
-    for (let i = 0, j = 0; i < n; i++, j += channels) {
-      const r = data[j] as number;
-      const g = data[j + 1] as number;
-      const b = data[j + 2] as number;
-      grey[i] = Math.round(0.299 * r + 0.587 * g + 0.114 * b);
-    }
-  }
+  const grey = greyValues(data, n, channels);
   return { width, height, data: grey };
 }
 

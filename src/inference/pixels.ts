@@ -4,6 +4,7 @@
  */
 
 import { InvalidInputError } from '../errors.js';
+import { greyValues } from '../image/grey.js';
 import type { GreyImage } from '../image/image.js';
 
 /**
@@ -67,19 +68,7 @@ export function pixelsToGrey(image: PixelImage, source = 'pixels'): GreyImage {
   }
 
   // Grey copy or the weighted sum, rounded to 0..255
-  const grey = new Uint8Array(n);
-  if (channels === 1) {
-    grey.set(data);
-  } else if (channels === 2) {
-    for (let i = 0; i < n; i++) grey[i] = data[2 * i] as number;
-  } else {
-    for (let i = 0, j = 0; i < n; i++, j += channels) {
-      const r = data[j] as number;
-      const g = data[j + 1] as number;
-      const b = data[j + 2] as number;
-      grey[i] = Math.round(0.299 * r + 0.587 * g + 0.114 * b);
-    }
-  }
+  const grey = greyValues(data, n, channels);
   return { width, height, data: grey };
 }
 

@@ -7,7 +7,7 @@
  */
 
 import { ConfigError } from '../errors.js';
-import type { Box } from '../geometry/box.js';
+import { boxFromPoints, type Box } from '../geometry/box.js';
 
 /** A face of the last frame: the box it was cropped from and its landmarks. */
 export interface TrackedFace {
@@ -79,17 +79,6 @@ export class FaceTracker {
 
 /** Centre of the tight box of interleaved points. */
 function landmarkCentre(points: Float64Array): [number, number] {
-  let left = Infinity;
-  let right = -Infinity;
-  let top = Infinity;
-  let bottom = -Infinity;
-  for (let k = 0; k < points.length; k += 2) {
-    const x = points[k] as number;
-    const y = points[k + 1] as number;
-    left = Math.min(left, x);
-    right = Math.max(right, x);
-    top = Math.min(top, y);
-    bottom = Math.max(bottom, y);
-  }
-  return [(left + right) / 2, (top + bottom) / 2];
+  const box = boxFromPoints(points);
+  return [(box.left + box.right) / 2, (box.top + box.bottom) / 2];
 }
