@@ -28,7 +28,10 @@ export const DEFAULT_MODEL_PATH = fileURLToPath(
 );
 
 /** Load-time settings of `loadAligner`. */
-export interface LoadAlignerOptions extends Pick<AlignerOptions, 'scheme' | 'maxBatch'> {
+export interface LoadAlignerOptions extends Pick<
+  AlignerOptions,
+  'scheme' | 'maxBatch' | 'refineDetected'
+> {
   /** ONNX Runtime intra-op threads. Default: ONNX Runtime's choice (one per core). */
   threads?: number;
   /**
@@ -84,6 +87,9 @@ export async function loadAligner(
   };
   if (options.scheme !== undefined) settings.scheme = options.scheme;
   if (options.maxBatch !== undefined) settings.maxBatch = options.maxBatch;
+  if (options.refineDetected !== undefined) {
+    settings.refineDetected = options.refineDetected;
+  }
   if (detector !== undefined) settings.detector = detector;
   return Aligner.create(ort, bytes, settings);
 }

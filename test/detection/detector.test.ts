@@ -5,8 +5,9 @@ import { blazeFaceConfig, toRgb } from '../../src/detection/human.js';
 import { learnedBoxMapping } from '../../src/detection/mappings.js';
 import { createNodeFaceDetector } from '../../src/detection/node.js';
 import { ConfigError } from '../../src/errors.js';
-import { readImage } from '../../src/image/image.js';
-import type { FaceDetector } from '../../src/inference/aligner.js';
+import { boxFromPoints, type Box } from '../../src/geometry/box.js';
+import { readImage, toGrey } from '../../src/image/image.js';
+import type { FaceDetection, FaceDetector } from '../../src/inference/aligner.js';
 import { boxIou, mapDetectorBox } from '../../src/inference/boxes.js';
 import { loadAligner } from '../../src/inference/node.js';
 import { IBUG68 } from '../../src/scheme/scheme.js';
@@ -66,6 +67,23 @@ describe('BlazeFace detector', () => {
     const aligner = await loadAligner(undefined, { detector });
     expect(await aligner.align(flat)).toEqual([]);
     expect(await aligner.alignBatch([flat, flat])).toEqual([[], []]);
+  });
+
+  it('aligns detected faces twice by default, once when asked', async () => {
+    const face = faces[0] as FaceRecord;
+    const once = await loadAligner(undefined, { detector, refineDetected: false });
+    const twice = await loadAligner(undefined, { detector });
+    const [first] = await once.align(face.imagePath);
+    const [second] = await twice.align(face.imagePath);
+    const detection = first?.detection as FaceDetection;
+    expect(first?.box).toEqual(mapDetectorBox(detection.box, detector.boxMapping));
+    expect(second?.detection).toEqual(detection);
+
+    // The second pass crops at the first pass's landmark box, and says so
+    expect(second?.box).toEqual(boxFromPoints(first?.landmarks as Float64Array));
+    const grey = toGrey(await readImage(face.imagePath));
+    const [again] = await once.alignGrey(grey, [second?.box as Box]);
+    expect(Array.from(again ?? [])).toEqual(Array.from(second?.landmarks ?? []));
   });
 
   it('refuses settings out of range', () => {
