@@ -55,7 +55,7 @@ export interface FaceDetection {
 
 /** A face detector the aligner can call when no boxes are given. */
 export interface FaceDetector {
-  /** A short name for reports, e.g. `face-api tinyFaceDetector`. */
+  /** A short name for reports, e.g. `BlazeFace (@vladmandic/human)`. */
   readonly name: string;
   /**
    * The map from this detector's boxes to the model's training boxes (the tight
@@ -156,7 +156,6 @@ export interface AlignBatchOptions {
 /** A decoded photo with the faces to align. */
 interface Job {
   grey: GreyImage;
-  name: string;
   faces: { box: Box; detection?: FaceDetection }[];
   /** Whether the faces came from the detector. */
   detected: boolean;
@@ -273,7 +272,7 @@ export class Aligner {
           : given.map((box, j) => ({
               box: checkBoxInPhoto(box, grey.width, grey.height, `${name}: boxes[${j}]`),
             }));
-      jobs.push({ grey, name, faces, detected: given === undefined });
+      jobs.push({ grey, faces, detected: given === undefined });
     }
     const results = await this.run(jobs);
     if (this.options.refineDetected === false) return results;
@@ -304,9 +303,7 @@ export class Aligner {
     const faces = boxes.map((box, j) => ({
       box: checkBoxInPhoto(box, image.width, image.height, `boxes[${j}]`),
     }));
-    const [result] = await this.run([
-      { grey: image, name: 'grey image', faces, detected: false },
-    ]);
+    const [result] = await this.run([{ grey: image, faces, detected: false }]);
     return (result ?? []).map((face) => face.landmarks);
   }
 
