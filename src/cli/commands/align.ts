@@ -34,11 +34,10 @@ const PHOTO = /\.(jpe?g|png|webp|tiff?|gif|avif)$/i;
 const usage = `Usage: dmcl align [options] PHOTO|FOLDER...
 
 Finds the faces in each photo (BlazeFace) and writes their 68 landmarks as JSON
-next to the
-photo (photo.jpg -> photo.landmarks.json), or under --out. Folders are read for
-photos (.jpg .jpeg .png .webp .tif .tiff .gif .avif) and aligned in batches with
-a progress bar. A photo that cannot be read is reported and skipped; the rest go
-on. An existing output is never overwritten without --force.
+next to the photo (photo.jpg -> photo.landmarks.json), or under --out. Folders
+are read for photos (.jpg .jpeg .png .webp .tif .tiff .gif .avif) and aligned in
+batches with a progress bar. A photo that cannot be read is reported and skipped;
+the rest go on. An existing output is never overwritten without --force.
 
 Coordinates are 1-based photo pixels (the top-left pixel's centre is (1, 1)), as
 in 300-W .pts files. The JSON is a dmcl predictions file ("dmcl eval" reads it):
