@@ -4,7 +4,6 @@
  */
 
 import type { LandmarkPredictor } from '../evaluation/predict.js';
-import { InvalidInputError } from '../errors.js';
 import { loadAligner } from '../inference/node.js';
 import type { Scheme } from '../scheme/scheme.js';
 
@@ -18,14 +17,5 @@ export async function loadModelPredictor(
   scheme: Scheme,
 ): Promise<LandmarkPredictor> {
   const aligner = await loadAligner(path, { scheme, detector: false });
-  return {
-    async predict(image, boxes) {
-      if (!(image.data instanceof Uint8Array)) {
-        throw new InvalidInputError(`${path}: expected 8-bit grey photos for evaluation`);
-      }
-      const pixels = { data: image.data, width: image.width, height: image.height };
-      const faces = await aligner.align({ ...pixels, channels: 1 }, { boxes });
-      return faces.map((face) => face.landmarks);
-    },
-  };
+  return { predict: (image, boxes) => aligner.alignGrey(image, boxes) };
 }

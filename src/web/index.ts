@@ -11,7 +11,7 @@
 import * as ort from 'onnxruntime-web';
 
 import { ConfigError, DataFormatError } from '../errors.js';
-import type { Box } from '../geometry/box.js';
+import { boxFromPoints, type Box } from '../geometry/box.js';
 import type { CropTransform } from '../geometry/crop.js';
 import {
   Aligner,
@@ -204,7 +204,15 @@ async function alignTimed(
   // Grey, crop, model and map back in the core; the model's share from the session
   timer.model = 0;
   const t1 = performance.now();
-  const faces = await aligner.align(image, { boxes });
+  let faces = await aligner.align(image, { boxes });
+
+  // Detected faces: a second pass at the tight box of the first pass's landmarks,
+  // as the Node aligner does (AlignerOptions.refineDetected).
+  if (options.boxes === undefined && faces.length > 0) {
+    faces = await aligner.align(image, {
+      boxes: faces.map((f) => boxFromPoints(f.landmarks)),
+    });
+  }
   const total = performance.now() - t1;
   timings['crop & map'] = total - timer.model;
   timings.model = timer.model;
