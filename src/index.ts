@@ -1,5 +1,6 @@
 export * from './errors.js';
 export * from './scheme/scheme.js';
+export * from './scheme/load.js';
 export * from './geometry/affine.js';
 export * from './geometry/box.js';
 export * from './geometry/crop.js';

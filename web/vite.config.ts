@@ -68,45 +68,10 @@ function dmclAssets(): Plugin {
   };
 }
 
-/**
- * Shared library modules may import Node built-ins for their Node-only functions
- * (`loadScheme` reads files, for one) next to the browser-safe ones the page
- * uses. In the page those imports resolve to stand-ins with the same export
- * names that throw when called, so the build works and a misuse says why.
- */
-function nodeBuiltinStubs(): Plugin {
-  const prefix = '\0dmcl-node-stub:';
-  return {
-    name: 'dmcl-node-stubs',
-    enforce: 'pre',
-    resolveId(id) {
-      return id.startsWith('node:') ? prefix + id : null;
-    },
-    async load(id) {
-      if (!id.startsWith(prefix)) return null;
-      const name = id.slice(prefix.length);
-      const names = Object.keys((await import(name)) as object).filter(
-        (key) => key !== 'default' && /^[A-Za-z_$][\w$]*$/.test(key),
-      );
-      const lines = names.map(
-        (key) => `export const ${key} = stub(${JSON.stringify(key)});`,
-      );
-      return [
-        'function stub(key) {',
-        `  return () => { throw new Error(${JSON.stringify(name)} + '.' + key + ` +
-          `' is not available in the browser'); };`,
-        '}',
-        ...lines,
-        'export default {};',
-      ].join('\n');
-    },
-  };
-}
-
 export default defineConfig({
   root: here,
   base: './',
-  plugins: [nodeBuiltinStubs(), dmclAssets()],
+  plugins: [dmclAssets()],
   resolve: {
     // ONNX Runtime's build that loads its WASM runtime from `ort.env.wasm.wasmPaths`
     // rather than one that makes Vite copy a second 28 MB file into the assets

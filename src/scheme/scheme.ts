@@ -5,8 +5,6 @@
  * reads the scheme and nothing else, so a new markup needs only a JSON file.
  */
 
-import { readFile } from 'node:fs/promises';
-
 import { ConfigError } from '../errors.js';
 import ibug68Data from './ibug68.json' with { type: 'json' };
 
@@ -89,46 +87,6 @@ export function availableNormalisers(scheme: Scheme): NormaliserName[] {
  */
 export function defaultNormaliser(scheme: Scheme): NormaliserName {
   return availableNormalisers(scheme)[0] ?? 'box-diagonal';
-}
-
-/**
- * Reads and validates a scheme JSON file (the layout of `validateScheme`).
- *
- * @throws ConfigError naming the file when it is missing, not JSON or not a scheme
- */
-export async function loadScheme(path: string): Promise<Scheme> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
-    throw new ConfigError(
-      `${path}: expected a scheme JSON file, cannot read it (${reason})`,
-      {
-        cause: error,
-      },
-    );
-  }
-
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError(`${path}: expected JSON, ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
-  return validateScheme(value, path);
-}
-
-/**
- * A scheme by built-in name (`ibug68`) or from a JSON file path.
- *
- * @throws ConfigError when the file is missing or invalid
- */
-export async function resolveScheme(nameOrPath: string): Promise<Scheme> {
-  if (nameOrPath === IBUG68.name) return IBUG68;
-  return loadScheme(nameOrPath);
 }
 
 /**

@@ -25,12 +25,8 @@ import { decodeParameterFile, encodeParameterFile } from '../model/parameter-fil
 import { initParameters, type Parameters } from '../model/parameters.js';
 import { lineChartSvg } from '../plot/line-chart.js';
 import { writeSvgAndPng } from '../plot/svg-png.js';
-import {
-  resolveScheme,
-  schemeToJson,
-  type NormaliserName,
-  type Scheme,
-} from '../scheme/scheme.js';
+import { schemeToJson, type NormaliserName, type Scheme } from '../scheme/scheme.js';
+import { resolveScheme } from '../scheme/load.js';
 import {
   assembleHeads,
   multiCenterWeights,

@@ -13,7 +13,8 @@ import { meanShape, placeShape } from '../../src/evaluation/baseline.js';
 import { evaluate } from '../../src/evaluation/evaluate.js';
 import { readGrey } from '../../src/image/image.js';
 import { drawOverlay } from '../../src/plot/overlay.js';
-import { loadScheme, type Scheme } from '../../src/scheme/scheme.js';
+import { type Scheme } from '../../src/scheme/scheme.js';
+import { loadScheme } from '../../src/scheme/load.js';
 
 const DATA = process.env.DMCL_DATA ?? '/work/shared/data';
 const FIVE = new URL('./fixtures/five-point.json', import.meta.url).pathname;

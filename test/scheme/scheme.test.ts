@@ -9,12 +9,11 @@ import {
   availableNormalisers,
   defaultNormaliser,
   IBUG68,
-  loadScheme,
   permuteForFlip,
-  resolveScheme,
   schemeToJson,
   validateScheme,
 } from '../../src/scheme/scheme.js';
+import { loadScheme, resolveScheme } from '../../src/scheme/load.js';
 
 const FIVE = new URL('./fixtures/five-point.json', import.meta.url).pathname;
 

@@ -8,9 +8,10 @@ import { dirname } from 'node:path';
 
 import { writePointsFile } from '../../data/predictions.js';
 import { meanShape, placeShape } from '../../evaluation/baseline.js';
-import { resolveScheme } from '../../scheme/scheme.js';
+
 import { note, out, parseCommandArgs, UsageError, type Command } from '../command.js';
 import { loadFaces } from '../load.js';
+import { resolveScheme } from '../../scheme/load.js';
 
 const usage = `Usage: dmcl baseline --train PATH --data PATH --out FILE [options]
 

@@ -12,7 +12,7 @@ import { DataFormatError } from '../../errors.js';
 import { boxFromPoints, type Box } from '../../geometry/box.js';
 import { cropTransform } from '../../geometry/crop.js';
 import { drawOverlay, type OverlayLayer } from '../../plot/overlay.js';
-import { resolveScheme } from '../../scheme/scheme.js';
+
 import {
   note,
   numberOption,
@@ -20,6 +20,7 @@ import {
   UsageError,
   type Command,
 } from '../command.js';
+import { resolveScheme } from '../../scheme/load.js';
 
 const usage = `Usage: dmcl draw --image PHOTO [--pts FILE] [--predictions FILE] --out FILE [options]
        dmcl draw --data PATH --face NAME [--predictions FILE] --out FILE [options]

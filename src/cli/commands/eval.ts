@@ -17,11 +17,8 @@ import { writeCedPlot } from '../../evaluation/ced-plot.js';
 import { evaluate, formatReport } from '../../evaluation/evaluate.js';
 import { predictFaces } from '../../evaluation/predict.js';
 import type { Box } from '../../geometry/box.js';
-import {
-  NORMALISER_NAMES,
-  resolveScheme,
-  type NormaliserName,
-} from '../../scheme/scheme.js';
+import { NORMALISER_NAMES, type NormaliserName } from '../../scheme/scheme.js';
+import { resolveScheme } from '../../scheme/load.js';
 import { note, out, parseCommandArgs, UsageError, type Command } from '../command.js';
 import { loadFaces } from '../load.js';
 import { loadModelPredictor } from '../model-predictor.js';

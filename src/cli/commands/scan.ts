@@ -3,7 +3,7 @@
  */
 
 import { scanDataset, type DatasetScan, type Spread } from '../../data/dataset.js';
-import { resolveScheme } from '../../scheme/scheme.js';
+
 import {
   numberOption,
   out,
@@ -12,6 +12,7 @@ import {
   type Command,
 } from '../command.js';
 import { createProgressBar, type ProgressBar } from '../progress.js';
+import { resolveScheme } from '../../scheme/load.js';
 
 const usage = `Usage: dmcl scan PATH [options]
 
