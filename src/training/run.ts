@@ -29,6 +29,7 @@ import { schemeToJson, type NormaliserName, type Scheme } from '../scheme/scheme
 import { resolveScheme } from '../scheme/load.js';
 import {
   assembleHeads,
+  clusterOfLandmark,
   multiCenterWeights,
   replicateHead,
   weightsFromErrors,
@@ -387,16 +388,12 @@ class Run {
     let chosen = predictions.map((heads) => heads[0] as Float64Array);
     if (def.heads > 1) {
       // Assembled prediction: each landmark from its own cluster's head.
-      chosen = predictions.map((heads) => {
-        const out = new Float64Array(this.scheme.numPoints * 2);
-        this.scheme.clusters.forEach((cluster, h) => {
-          for (const j of cluster.points) {
-            out[2 * j] = heads[h]?.[2 * j] as number;
-            out[2 * j + 1] = heads[h]?.[2 * j + 1] as number;
-          }
-        });
-        return out;
-      });
+      const owner = clusterOfLandmark(this.scheme);
+      chosen = predictions.map((heads) =>
+        Float64Array.from(
+          owner.flatMap((h, j) => [heads[h]?.[2 * j], heads[h]?.[2 * j + 1]]) as number[],
+        ),
+      );
     }
     return evaluate(chosen, this.validationTruth, this.scheme).nme;
   }
